@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 const [file, typecheckOk = '1', lintOk = '1'] = process.argv.slice(2);
 let passed = 0;
-let failed = 0;
+let failed;
 let skipped = 0;
 try {
   const report = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,7 +1,7 @@
 import type { Assignment, RouteAttributes } from '../routing/assignment.ts';
 import type { Outcome } from '../metrics/outcome.ts';
 import type { CanaryStatus } from '../rollout/status.ts';
-import type { Decision } from '../rollout/decision.ts';
+import type { Decision, GateResult } from '../rollout/decision.ts';
 
 /**
  * What the OpenTelemetry layer needs of a canary. `AgentCanary` implements it; the otel layer depends
@@ -19,4 +19,6 @@ export interface InstrumentedCanary {
   status(): CanaryStatus;
   /** Subscribes to applied decisions; returns the unsubscribe function. */
   onDecision(listener: (decision: Decision) => void): () => void;
+  /** Gate results of the latest evaluation (empty before the first); feeds the e-value gauges. */
+  gateEvidence(): readonly GateResult[];
 }

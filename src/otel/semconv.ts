@@ -39,6 +39,8 @@ export const ATTR_CANARY_GATE_REASON = 'canary.gate.reason';
 export const ATTR_CANARY_EVIDENCE_PREFIX = 'canary.evidence.';
 export const ATTR_CANARY_STATE = 'canary.state';
 export const ATTR_OUTCOME = 'outcome';
+/** Quantile of a `canary.latency.seconds` point: 0.5, 0.95 or 0.99. */
+export const ATTR_QUANTILE = 'quantile';
 
 // --- GenAI (semantic-conventions-genai, development status) ---
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';

@@ -1,0 +1,80 @@
+import { context, createContextKey, propagation, type Baggage, type Context } from '@opentelemetry/api';
+import type { Assignment, Role } from '../routing/assignment.ts';
+import {
+  ATTR_CANARY_ROLE,
+  ATTR_CANARY_ROLLOUT_ID,
+  ATTR_CANARY_STAGE,
+  ATTR_CANARY_TRAFFIC_PERCENT,
+  ATTR_CANARY_VERSION,
+} from './semconv.ts';
+
+const ASSIGNMENT_KEY = createContextKey('agent-canary.assignment');
+
+/**
+ * Baggage objects are immutable and shared by every context of a request, so one parse per baggage
+ * object serves all the spans a downstream service starts for that request. `null` caches "no
+ * (valid) assignment in this baggage".
+ */
+const _fromBaggageCache = new WeakMap<Baggage, Assignment | null>();
+
+/**
+ * Returns a context that carries `assignment` under our context key and as the W3C baggage entries
+ * `canary.rollout.id`, `canary.version`, `canary.role`, `canary.stage` and `canary.traffic.percent`,
+ * merged into the baggage already in `ctx` (the caller's other entries are kept; ours replace earlier
+ * canary entries). The sticky key is never carried: an `Assignment` does not hold it.
+ */
+export function withAssignment(ctx: Context, assignment: Assignment): Context {
+  const baggage = (propagation.getBaggage(ctx) ?? propagation.createBaggage())
+    .setEntry(ATTR_CANARY_ROLLOUT_ID, { value: assignment.rolloutId })
+    .setEntry(ATTR_CANARY_VERSION, { value: assignment.version })
+    .setEntry(ATTR_CANARY_ROLE, { value: assignment.role })
+    .setEntry(ATTR_CANARY_STAGE, { value: String(assignment.stage) })
+    .setEntry(ATTR_CANARY_TRAFFIC_PERCENT, { value: String(assignment.trafficPercent) });
+  return propagation.setBaggage(ctx, baggage).setValue(ASSIGNMENT_KEY, assignment);
+}
+
+/**
+ * The assignment carried by `ctx`: the one set by `withAssignment` in this process, otherwise the one
+ * described by the W3C baggage entries (a downstream service that extracted the baggage gets the
+ * same version and role). From baggage, `bucket` is `null` and `reason` is `'split'` because neither
+ * travels; an incomplete or malformed set of entries yields `undefined`.
+ */
+export function assignmentFrom(ctx: Context): Assignment | undefined {
+  const local = ctx.getValue(ASSIGNMENT_KEY);
+  if (local !== undefined) return local as Assignment;
+  const baggage = propagation.getBaggage(ctx);
+  return baggage === undefined ? undefined : assignmentFromBaggage(baggage);
+}
+
+/** The assignment of the active context (see `assignmentFrom`), or `undefined` outside any. */
+export function currentAssignment(): Assignment | undefined {
+  return assignmentFrom(context.active());
+}
+
+function assignmentFromBaggage(baggage: Baggage): Assignment | undefined {
+  let cached = _fromBaggageCache.get(baggage);
+  if (cached === undefined) {
+    cached = parseBaggage(baggage) ?? null;
+    _fromBaggageCache.set(baggage, cached);
+  }
+  return cached ?? undefined;
+}
+
+/** Baggage arrives from the network: every entry is validated before it can reach a span. */
+function parseBaggage(baggage: Baggage): Assignment | undefined {
+  const rolloutId = baggage.getEntry(ATTR_CANARY_ROLLOUT_ID)?.value;
+  const version = baggage.getEntry(ATTR_CANARY_VERSION)?.value;
+  const role = baggage.getEntry(ATTR_CANARY_ROLE)?.value;
+  const stageText = baggage.getEntry(ATTR_CANARY_STAGE)?.value;
+  const percentText = baggage.getEntry(ATTR_CANARY_TRAFFIC_PERCENT)?.value;
+  if (!rolloutId || !version || !isRole(role) || !stageText || !percentText) return undefined;
+  const stage = Number(stageText);
+  const trafficPercent = Number(percentText);
+  if (!Number.isSafeInteger(stage) || stage < 0) return undefined;
+  if (!(trafficPercent >= 0 && trafficPercent <= 100)) return undefined;
+  return Object.freeze({ rolloutId, version, role, bucket: null, trafficPercent, stage, reason: 'split' });
+}
+
+function isRole(value: string | undefined): value is Role {
+  return value === 'stable' || value === 'canary';
+}
