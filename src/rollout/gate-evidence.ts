@@ -61,7 +61,7 @@ export class GateEvidence {
   constructor(gates: ResolvedGates, stableMetrics: VersionMetrics) {
     this._gates = gates;
     this._stable = stableMetrics;
-    this.errors = gates.errors ? new RateRatioEProcess({ rho0: gates.errors.margin }) : null;
+    this.errors = gates.errors ? new RateRatioEProcess({ rho0: gates.errors.margin, grid: gates.errors.grid }) : null;
     this.safety = gates.errors ? new RatioConfidenceSequence({ bounds: safetyBounds(gates.errors.maxRatio) }) : null;
     this.latency = gates.latency.map((g) => ({ ...g, process: new RateRatioEProcess({ rho0: g.margin }), thresholdMs: null }));
     this.custom = gates.custom.map((config) => ({

@@ -5,12 +5,17 @@ import { requireInteger, requireNonEmptyString, requireNumberBetween, requireNum
 export interface ErrorGateOptions {
   /** Materiality margin ρ0: roll back only when canary/stable error ratio is shown above it. Default 1. */
   readonly margin?: number;
-  /** Share of the rollback α budget (relative weight). Default 2. */
+  /** Share of the rollback α budget (relative weight). Default 4 (latency p95: 1). */
   readonly weight?: number;
   /** Largest tolerated error ratio ρ_max a promotion must exclude. Default 2. */
   readonly maxRatio?: number;
   /** Alternatively, promotion may show the canary's error rate is below this absolute rate. Default 0.01. */
   readonly maxErrorRate?: number;
+  /**
+   * Alternative error ratios the e-process mixes (all above `margin`), equally weighted. Default
+   * `margin` × {1.5, 2, 3, 5, 10}: weight on large ratios buys fast rollback of severe regressions.
+   */
+  readonly grid?: readonly number[];
 }
 
 /** A sequential latency gate on one percentile (exceedance of stable's frozen percentile). */
@@ -87,7 +92,9 @@ export interface GateOptions {
 export interface ResolvedGates {
   readonly alpha: number;
   readonly promotionAlpha: number;
-  readonly errors: { readonly margin: number; readonly alpha: number; readonly maxRatio: number; readonly maxErrorRate: number } | null;
+  readonly errors: {
+    readonly margin: number; readonly alpha: number; readonly maxRatio: number; readonly maxErrorRate: number; readonly grid: readonly number[];
+  } | null;
   readonly latency: readonly { readonly name: 'latency_p95' | 'latency_p99'; readonly percentile: number; readonly margin: number; readonly alpha: number }[];
   readonly warmupSamples: number;
   readonly custom: readonly (Required<Omit<CustomGateOptions, 'budget' | 'weight'>> & { readonly budget: number | undefined; readonly alpha: number })[];
@@ -109,9 +116,10 @@ export function resolveGates(options: GateOptions = {}): ResolvedGates {
     { name: 'latency_p99' as const, percentile: 99, o: latency.p99 ?? false },
   ].filter((g) => options.latency !== false && g.o !== false);
   const custom = (options.custom ?? []).map((c, i) => validateCustom(c, i));
+  const errorMargin = requireNumberInRange('gates.errors.margin', (errors || {}).margin ?? 1, 0.01, 100);
 
   const weights = [
-    errors ? weightOf('gates.errors.weight', errors.weight, 2) : 0,
+    errors ? weightOf('gates.errors.weight', errors.weight, 4) : 0,
     ...latencyGates.map((g) => weightOf(`gates.latency.${g.name.slice(8)}.weight`, (g.o as LatencyGateOptions).weight, 1)),
     ...custom.map((c, i) => weightOf(`gates.custom[${i}].weight`, c.weight, 1)),
   ];
@@ -122,7 +130,8 @@ export function resolveGates(options: GateOptions = {}): ResolvedGates {
     alpha,
     promotionAlpha,
     errors: errors && {
-      margin: requireNumberInRange('gates.errors.margin', errors.margin ?? 1, 0.01, 100),
+      margin: errorMargin,
+      grid: errorGrid(errors.grid, errorMargin),
       alpha: share(0),
       maxRatio: requireNumberInRange('gates.errors.maxRatio', errors.maxRatio ?? 2, 1, 100),
       maxErrorRate: requireNumberBetween('gates.errors.maxErrorRate', errors.maxErrorRate ?? 0.01, 0, 1),
@@ -152,6 +161,16 @@ export function resolveGates(options: GateOptions = {}): ResolvedGates {
     } : null,
     requireSafety: options.requireSafety ?? true,
   };
+}
+
+const ERROR_GRID_FACTORS = [1.5, 2, 3, 5, 10] as const;
+
+function errorGrid(grid: readonly number[] | undefined, margin: number): readonly number[] {
+  if (grid === undefined) return ERROR_GRID_FACTORS.map((f) => f * margin);
+  if (!Array.isArray(grid) || grid.length === 0 || grid.some((g) => !(Number.isFinite(g) && g > margin))) {
+    throw new CanaryConfigError('gates.errors.grid', `a non-empty array of finite ratios above the margin ${margin}`, grid);
+  }
+  return [...grid];
 }
 
 function weightOf(field: string, value: number | undefined, fallback: number): number {
