@@ -36,8 +36,8 @@ export function withAssignment(ctx: Context, assignment: Assignment): Context {
 /**
  * The assignment carried by `ctx`: the one set by `withAssignment` in this process, otherwise the one
  * described by the W3C baggage entries (a downstream service that extracted the baggage gets the
- * same version and role). From baggage, `bucket` is `null` and `reason` is `'split'` because neither
- * travels; an incomplete or malformed set of entries yields `undefined`.
+ * same version and role). From baggage, `bucket` is `null` (it does not travel) and `reason` is
+ * `'propagated'`; an incomplete or malformed set of entries yields `undefined`.
  */
 export function assignmentFrom(ctx: Context): Assignment | undefined {
   const local = ctx.getValue(ASSIGNMENT_KEY);
@@ -72,7 +72,7 @@ function parseBaggage(baggage: Baggage): Assignment | undefined {
   const trafficPercent = Number(percentText);
   if (!Number.isSafeInteger(stage) || stage < 0) return undefined;
   if (!(trafficPercent >= 0 && trafficPercent <= 100)) return undefined;
-  return Object.freeze({ rolloutId, version, role, bucket: null, trafficPercent, stage, reason: 'split' });
+  return Object.freeze({ rolloutId, version, role, bucket: null, trafficPercent, stage, reason: 'propagated' });
 }
 
 function isRole(value: string | undefined): value is Role {

@@ -7,9 +7,10 @@ export type Role = 'stable' | 'canary';
  * - `random`: no key was given, so the request was split at random;
  * - `override`: a forced key or predicate decided;
  * - `cohort_excluded`: the key's attributes are outside the canary cohort, so stable;
- * - `rolled_back`: the rollout is rolled back; everyone gets stable until a restart.
+ * - `rolled_back`: the rollout is rolled back; everyone gets stable until a restart;
+ * - `propagated`: read from W3C baggage set by an upstream service (which did the routing).
  */
-export type AssignmentReason = 'split' | 'random' | 'override' | 'cohort_excluded' | 'rolled_back';
+export type AssignmentReason = 'split' | 'random' | 'override' | 'cohort_excluded' | 'rolled_back' | 'propagated';
 
 /** Attributes a request carries for overrides and cohort rules (never exported). */
 export type RouteAttributes = Readonly<Record<string, string | number | boolean | undefined>>;

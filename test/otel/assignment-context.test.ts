@@ -54,7 +54,7 @@ describe('withAssignment / assignmentFrom', () => {
     const downstream = assignmentFrom(propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));
     expect(downstream).toEqual({
       rolloutId: assignment.rolloutId, version: assignment.version, role: assignment.role,
-      stage: assignment.stage, trafficPercent: assignment.trafficPercent, bucket: null, reason: 'split',
+      stage: assignment.stage, trafficPercent: assignment.trafficPercent, bucket: null, reason: 'propagated',
     });
   });
 
