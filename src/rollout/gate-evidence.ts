@@ -13,6 +13,13 @@ import { RatioConfidenceSequence } from './statistics/ratio-confidence-sequence.
  */
 const SHARE_PRIOR_WEIGHT = 50;
 
+/**
+ * Latency thresholds re-freeze each time stable's sample count doubles, up to this many samples:
+ * the first calls to finish after a start are the fast ones, so an early p95 reads low. Any threshold
+ * fixed from past data keeps the test valid; re-freezing only makes it measure the intended percentile.
+ */
+const LAST_REFREEZE_SAMPLES = 50_000;
+
 /** A latency exceedance test: stable's percentile frozen from earlier data, slow requests counted per arm. */
 export interface LatencyEvidence {
   readonly name: 'latency_p95' | 'latency_p99';
@@ -57,10 +64,12 @@ export class GateEvidence {
   private _canaryRequests = 0;
   private _canaryErrors = 0;
   private _stableRequests = 0;
+  private _nextFreezeAt: number;
 
   constructor(gates: ResolvedGates, stableMetrics: VersionMetrics) {
     this._gates = gates;
     this._stable = stableMetrics;
+    this._nextFreezeAt = gates.warmupSamples;
     this.errors = gates.errors ? new RateRatioEProcess({ rho0: gates.errors.margin, grid: gates.errors.grid }) : null;
     this.safety = gates.errors ? new RatioConfidenceSequence({ bounds: safetyBounds(gates.errors.maxRatio) }) : null;
     this.latency = gates.latency.map((g) => ({ ...g, process: new RateRatioEProcess({ rho0: g.margin }), thresholdMs: null }));
@@ -71,15 +80,14 @@ export class GateEvidence {
     }));
   }
 
-  /** Starts a stage at `percent`: stage counts restart and latency thresholds re-freeze from earlier data. */
+  /** Starts a stage at `percent`: stage counts restart and latency thresholds re-freeze from earlier data (once there is enough). */
   startStage(percent: number): void {
     this._configuredShare = percent / 100;
     this._stageCanary = 0;
     this._stageStable = 0;
     this._stageCanarySuccesses = 0;
     this.units.reset();
-    for (const l of this.latency) l.thresholdMs = null;
-    this._freezeThresholds();
+    if (this._stableRequests >= this._gates.warmupSamples) this._freezeThresholds();
   }
 
   /** Feeds one valid agent invocation of `role`. */
@@ -124,14 +132,14 @@ export class GateEvidence {
     } else {
       this._stageStable++;
       this._stableRequests++;
-      if (this.latency[0]?.thresholdMs === null) this._freezeThresholds();
+      if (this._stableRequests === this._nextFreezeAt) this._freezeThresholds();
     }
   }
 
   private _freezeThresholds(): void {
-    if (this._stableRequests < this._gates.warmupSamples) return;
-    for (const l of this.latency) {
-      if (l.thresholdMs === null) l.thresholdMs = this._stable.percentileMs(l.percentile);
+    for (const l of this.latency) l.thresholdMs = this._stable.percentileMs(l.percentile);
+    if (this._nextFreezeAt <= this._stableRequests) {
+      this._nextFreezeAt = this._stableRequests * 2 <= LAST_REFREEZE_SAMPLES ? this._stableRequests * 2 : Infinity;
     }
   }
 

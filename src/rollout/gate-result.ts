@@ -7,5 +7,6 @@ export function gateResult(gate: string, status: GateStatus, effect: GateEffect,
 
 /** Rounds for display in reasons (evidence keeps full precision). */
 export function fmt(value: number, digits = 3): string {
-  return Number.isFinite(value) ? String(Number(value.toPrecision(digits))) : String(value);
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= 1e6 ? value.toExponential(digits - 1) : String(Number(value.toPrecision(digits)));
 }
