@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CanaryConfigError } from '../../src/errors.ts';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.ts';
-import { exactPercentileMs, lognormalLatencies } from './seeded-lognormal.ts';
+import { exactPercentileMs, lognormalLatencies } from '../support/seeded-data.ts';
 
 const PERCENTILES = [50, 90, 95, 99, 99.9];
 /** HDR's relative error bound for 2 significant digits is 1 %; for 3 digits 0.1 %. */

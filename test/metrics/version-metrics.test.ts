@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { CanaryConfigError } from '../../src/errors.ts';
 import type { Outcome } from '../../src/metrics/outcome.ts';
 import { OTHER_TOOL, VersionMetrics } from '../../src/metrics/version-metrics.ts';
-import { exactPercentileMs, lognormalLatencies, seededRandom } from './seeded-lognormal.ts';
+import { exactPercentileMs, lognormalLatencies, seededRandom } from '../support/seeded-data.ts';
 
 const WINDOW_MS = 300_000;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { CanaryConfigError } from '../../src/errors.ts';
 import { WindowedHistogram } from '../../src/metrics/windowed-histogram.ts';
-import { exactPercentileMs, lognormalLatencies } from './seeded-lognormal.ts';
+import { exactPercentileMs, lognormalLatencies } from '../support/seeded-data.ts';
 
 const WINDOW_MS = 300_000;
 const SLOT_MS = WINDOW_MS / 5;

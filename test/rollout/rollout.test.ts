@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError } from '../../src/errors.ts';
 import { Rollout } from '../../src/rollout/rollout.ts';
 import { Stage } from '../../src/rollout/stage.ts';
-
-function configError(fn: () => unknown): CanaryConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CanaryConfigError);
-    return error as CanaryConfigError;
-  }
-  throw new Error('expected a CanaryConfigError');
-}
+import { configError } from '../support/config-error.ts';
 
 describe('Stage', () => {
   it('applies the documented defaults', () => {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError } from '../../src/errors.ts';
 import type { Bucketing } from '../../src/routing/bucketing.ts';
 import { CanaryRouter, type CanaryRouterOptions } from '../../src/routing/router.ts';
+import { configError } from '../support/config-error.ts';
+import { seededRandom } from '../support/seeded-data.ts';
 
 const base = { rolloutId: 'support-agent-v1.1', stable: 'agent-v1.0.0', canary: 'agent-v1.1.0' } as const;
 
@@ -10,32 +11,11 @@ function router(options: Partial<CanaryRouterOptions> = {}): CanaryRouter {
   return new CanaryRouter({ ...base, ...options });
 }
 
-/** Deterministic uniform [0, 1) source (mulberry32), so statistical tests are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Asserts `count` of `n` Bernoulli(p) trials lies within 4.5 binomial standard deviations of n·p. */
 function expectWithinBinomialBand(count: number, n: number, percent: number): void {
   const p = percent / 100;
   const sigma = Math.sqrt(n * p * (1 - p));
   expect(Math.abs(count - n * p), `${count} of ${n} at ${percent} % (σ = ${sigma.toFixed(1)})`).toBeLessThanOrEqual(4.5 * sigma);
-}
-
-function configError(build: () => unknown): CanaryConfigError {
-  try {
-    build();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CanaryConfigError);
-    return error as CanaryConfigError;
-  }
-  throw new Error('expected a CanaryConfigError');
 }
 
 const bucketings: readonly Bucketing[] = ['murmur3', 'agent-canary-md5'];

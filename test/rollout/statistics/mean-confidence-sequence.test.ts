@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError } from '../../../src/errors.ts';
 import { MeanConfidenceSequence } from '../../../src/rollout/statistics/mean-confidence-sequence.ts';
 import { SeededRandom } from '../../../src/rollout/statistics/seeded-random.ts';
 import { median, monteCarloLimit } from './error-stream.ts';
+import { configError } from '../../support/config-error.ts';
 
 const ALPHA = 0.05;
-
-function configError(fn: () => unknown): CanaryConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CanaryConfigError);
-    return error as CanaryConfigError;
-  }
-  throw new Error('expected a CanaryConfigError');
-}
 
 describe('MeanConfidenceSequence', () => {
   it('has no bounds until each arm has two samples', () => {

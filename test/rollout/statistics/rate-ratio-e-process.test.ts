@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError } from '../../../src/errors.ts';
 import { defaultRateRatioGrid, RateRatioEProcess } from '../../../src/rollout/statistics/rate-ratio-e-process.ts';
 import type { RateRatioEProcessOptions } from '../../../src/rollout/statistics/rate-ratio-e-process.ts';
 import { SeededRandom } from '../../../src/rollout/statistics/seeded-random.ts';
 import { median, monteCarloLimit, runErrorStream } from './error-stream.ts';
 import type { StreamStop } from './error-stream.ts';
+import { configError } from '../../support/config-error.ts';
 
 const ALPHA = 0.05;
 
@@ -27,16 +27,6 @@ function referenceLogE(events: readonly (readonly [boolean, number])[], rho0: nu
   });
   const max = Math.max(...terms);
   return max + Math.log(terms.reduce((sum, t) => sum + Math.exp(t - max), 0));
-}
-
-function configError(fn: () => unknown): CanaryConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CanaryConfigError);
-    return error as CanaryConfigError;
-  }
-  throw new Error('expected a CanaryConfigError');
 }
 
 interface RollbackRuns {

@@ -1,23 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError } from '../../../src/errors.ts';
 import { RateRatioEProcess } from '../../../src/rollout/statistics/rate-ratio-e-process.ts';
 import { RatioConfidenceSequence } from '../../../src/rollout/statistics/ratio-confidence-sequence.ts';
 import { SeededRandom } from '../../../src/rollout/statistics/seeded-random.ts';
 import { median, monteCarloLimit, runErrorStream } from './error-stream.ts';
 import type { StreamStop } from './error-stream.ts';
+import { configError } from '../../support/config-error.ts';
 
 const ALPHA = 0.05;
-
-function configError(fn: () => unknown): CanaryConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CanaryConfigError);
-    return error as CanaryConfigError;
-  }
-  throw new Error('expected a CanaryConfigError');
-}
 
 /** A stream with only stable errors: the strongest possible evidence that the canary is safe. */
 function cleanCanary(sequence: RatioConfidenceSequence, stableErrors: number, share = 0.05): void {
