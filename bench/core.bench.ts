@@ -1,5 +1,5 @@
 // Core hot paths: route(), record(), evaluate() and memory per version, against the targets.
-// Usage: npm run bench   (node --conditions=source --expose-gc bench/core.bench.ts)
+// Usage: npm run bench   (node --conditions=agent-canary-source --expose-gc bench/core.bench.ts)
 // Prints one JSON document on stdout; progress on stderr. Times are CPU ns (see bench/harness.ts).
 import { AgentCanary, CanaryRouter, ManualClock, Rollout, Stage, VersionMetrics, type Bucketing, type Outcome } from '../src/index.ts';
 import {

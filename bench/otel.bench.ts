@@ -1,6 +1,6 @@
 // OpenTelemetry layer: per-span cost of the CanarySpanProcessor in a real SDK pipeline, and
 // canary.invoke() against a hand-written startActiveSpan wrapper.
-// Usage: npm run bench:otel   (node --conditions=source --expose-gc bench/otel.bench.ts)
+// Usage: npm run bench:otel   (node --conditions=agent-canary-source --expose-gc bench/otel.bench.ts)
 // Prints one JSON document on stdout; progress on stderr. Times are CPU ns (see bench/harness.ts).
 import { context, SpanKind, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';

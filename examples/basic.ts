@@ -8,7 +8,7 @@
  * `canary.invoke`; a `ManualClock` runs 150× faster than the wall clock, so the stage minimums
  * (simulated minutes) pass in seconds. Latencies are real sleeps, measured by the spans.
  *
- * Run:              npm run example     (= node --conditions=source examples/basic.ts)
+ * Run:              npm run example     (= node --conditions=agent-canary-source examples/basic.ts)
  * With a collector: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 npm run example
  *   `startCanaryTelemetry` ('agent-canary/setup') then sends the traces (canary.* on every span),
  *   metrics and `canary.decision` spans and logs over OTLP/HTTP. Without it the spans stay in process

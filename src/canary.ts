@@ -104,11 +104,7 @@ export class AgentCanary implements InstrumentedCanary {
 
   /** Routes one request; sticky on `key` (a user, session or conversation id). Synchronous, never throws. */
   route(key?: string, attributes?: RouteAttributes): Assignment {
-    const assignment = this._router.route(key, attributes);
-    if (assignment.reason === 'split' || assignment.reason === 'random') {
-      this._evidence.units.observe(assignment.reason === 'split' ? key : undefined, assignment.role);
-    }
-    return assignment;
+    return this._router.route(key, attributes);
   }
 
   /**
@@ -138,7 +134,7 @@ export class AgentCanary implements InstrumentedCanary {
   evaluate(): Decision {
     const decision = evaluateRollout({
       state: this._state, rollout: this.rollout, gates: this._gates, evidence: this._evidence,
-      stable: this._stable, canary: this._canary, now: this._clock.now(),
+      exposure: this._router.exposure, stable: this._stable, canary: this._canary, now: this._clock.now(),
     });
     if (decision.gates.length > 0) this._lastGates = decision.gates;
     return decision;
@@ -293,6 +289,7 @@ export class AgentCanary implements InstrumentedCanary {
     this._stable.reset();
     this._canary.reset();
     this._evidence = new GateEvidence(this._gates, this._stable);
+    this._router.resetExposure();
     this._lastGates = [];
   }
 

@@ -1,4 +1,5 @@
 import type { VersionMetrics } from '../metrics/version-metrics.ts';
+import type { ExposureCounts } from '../routing/exposure-units.ts';
 import type { Decision, DecisionAction, GateResult } from './decision.ts';
 import type { GateEvidence } from './gate-evidence.ts';
 import type { ResolvedGates } from './gate-options.ts';
@@ -14,6 +15,8 @@ export interface EvaluationInput {
   readonly rollout: Rollout;
   readonly gates: ResolvedGates;
   readonly evidence: GateEvidence;
+  /** Units per arm since the traffic last changed, from the router (for the SRM check). */
+  readonly exposure: ExposureCounts;
   readonly stable: VersionMetrics;
   readonly canary: VersionMetrics;
   readonly now: number;
@@ -29,7 +32,7 @@ export function evaluateRollout(input: EvaluationInput): Decision {
   const stage = rollout.stage(state.stageIndex);
   const elapsedMs = now - state.stageStartedAt;
   const gates = [
-    ...sequentialGates(input.evidence, input.gates),
+    ...sequentialGates(input.evidence, input.exposure, input.gates),
     ...stageGates({ stage, elapsedMs, counts: input.evidence.stage, canary: input.canary, stable: input.stable, absolute: input.gates.absolute }),
   ];
   const rollbacks = gates.filter((g) => g.effect === 'rollback');

@@ -1,7 +1,6 @@
 import type { Outcome } from '../metrics/outcome.ts';
 import type { VersionMetrics } from '../metrics/version-metrics.ts';
 import type { Role } from '../routing/assignment.ts';
-import { ExposureUnits } from './exposure-units.ts';
 import type { ResolvedGates } from './gate-options.ts';
 import { MeanConfidenceSequence } from './statistics/mean-confidence-sequence.ts';
 import { RateRatioEProcess } from './statistics/rate-ratio-e-process.ts';
@@ -54,7 +53,6 @@ export class GateEvidence {
   readonly safety: RatioConfidenceSequence | null;
   readonly latency: readonly LatencyEvidence[];
   readonly custom: readonly CustomEvidence[];
-  readonly units = new ExposureUnits();
   private readonly _gates: ResolvedGates;
   private readonly _stable: VersionMetrics;
   private _configuredShare = 0;
@@ -86,7 +84,6 @@ export class GateEvidence {
     this._stageCanary = 0;
     this._stageStable = 0;
     this._stageCanarySuccesses = 0;
-    this.units.reset();
     if (this._stableRequests >= this._gates.warmupSamples) this._freezeThresholds();
   }
 

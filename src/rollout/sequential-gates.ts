@@ -1,3 +1,4 @@
+import type { ExposureCounts } from '../routing/exposure-units.ts';
 import type { GateResult } from './decision.ts';
 import type { CustomEvidence, GateEvidence, LatencyEvidence } from './gate-evidence.ts';
 import type { ResolvedGates } from './gate-options.ts';
@@ -7,7 +8,7 @@ import { errorRateBelowLogE } from './statistics/error-rate-bound.ts';
 import { sampleRatioMismatch } from './statistics/sample-ratio-mismatch.ts';
 
 /** Results of the anytime-valid comparisons with stable, the proof of safety and the SRM check. */
-export function sequentialGates(evidence: GateEvidence, gates: ResolvedGates): GateResult[] {
+export function sequentialGates(evidence: GateEvidence, exposure: ExposureCounts, gates: ResolvedGates): GateResult[] {
   const results: GateResult[] = [];
   if (evidence.errors && gates.errors) {
     results.push(eProcessGate('errors', 'error rate', evidence.errors, gates.errors.alpha, gates.errors.margin));
@@ -15,7 +16,7 @@ export function sequentialGates(evidence: GateEvidence, gates: ResolvedGates): G
   for (const l of evidence.latency) results.push(latencyGate(l));
   for (const c of evidence.custom) results.push(customGate(c));
   if (gates.errors) results.push(safetyGate(evidence, gates));
-  if (gates.srm) results.push(srmGate(evidence, gates.srm));
+  if (gates.srm) results.push(srmGate(exposure, evidence.configuredShare, gates.srm));
   return results;
 }
 
@@ -83,9 +84,7 @@ function safetyGate(evidence: GateEvidence, gates: ResolvedGates): GateResult {
   return gateResult('errors_safety', 'inconclusive', effect, `not yet enough evidence that the canary error ratio is below ${errors.maxRatio} or its error rate below ${errors.maxErrorRate}`, facts);
 }
 
-function srmGate(evidence: GateEvidence, srm: NonNullable<ResolvedGates['srm']>): GateResult {
-  const { canaryUnits, totalUnits } = evidence.units;
-  const expectedShare = evidence.configuredShare;
+function srmGate({ canaryUnits, totalUnits }: ExposureCounts, expectedShare: number, srm: NonNullable<ResolvedGates['srm']>): GateResult {
   const facts = { canaryUnits, totalUnits, expectedShare, pValueThreshold: srm.pValue };
   if (totalUnits < srm.minUnits || expectedShare <= 0 || expectedShare >= 1) {
     return gateResult('srm', 'inconclusive', 'none', `sample-ratio check waits for ${srm.minUnits} units (has ${totalUnits})`, facts);

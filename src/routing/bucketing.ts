@@ -52,10 +52,20 @@ export class Bucketer {
    * `position / 10000` gives the Python fraction back bit for bit.
    */
   bucketOf(key: string): number {
-    if (this.bucketing === 'murmur3') {
-      return Math.floor((this._salted.hash(key) * BUCKET_COUNT) / TWO_POW_32);
-    }
-    return pythonMd5Fraction(key) * BUCKET_COUNT;
+    return this.bucketOfHash(this.hashOf(key));
+  }
+
+  /**
+   * The key's 32-bit unsigned hash: the salted murmur3 value, or the first 4 MD5 bytes (big-endian)
+   * in `agent-canary-md5` mode. Its high bits place the key; its low bits sample units independently.
+   */
+  hashOf(key: string): number {
+    return this.bucketing === 'murmur3' ? this._salted.hash(key) : pythonMd5Fraction(key) * TWO_POW_32;
+  }
+
+  /** The position in [0, 10000) of a key whose {@link hashOf} is `hash`. */
+  bucketOfHash(hash: number): number {
+    return this.bucketing === 'murmur3' ? Math.floor((hash * BUCKET_COUNT) / TWO_POW_32) : (hash / TWO_POW_32) * BUCKET_COUNT;
   }
 
   /**

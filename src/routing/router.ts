@@ -4,6 +4,7 @@ import { requireInteger, requireNonEmptyString, requireNumberInRange } from '../
 import type { Assignment, AssignmentReason, Role, RouteAttributes } from './assignment.ts';
 import { BUCKET_COUNT, Bucketer, type Bucketing } from './bucketing.ts';
 import { CohortMatcher, OverrideRules, type CohortRule, type RoutingOverride } from './routing-rules.ts';
+import { ExposureUnits, type ExposureCounts } from './exposure-units.ts';
 
 // The rule types are part of the router's options; re-exported so callers import them with it.
 export type { CohortRule, RoutingOverride };
@@ -66,6 +67,7 @@ export class CanaryRouter {
   private _coerced = 0;
   private _overridden = 0;
   private _cohortExcluded = 0;
+  private readonly _units = new ExposureUnits();
 
   /** @throws CanaryConfigError naming the offending field (e.g. `canary`, `overrides[1].role`). */
   constructor(options: CanaryRouterOptions) {
@@ -131,8 +133,24 @@ export class CanaryRouter {
    */
   setTraffic(traffic: { readonly percent: number; readonly stageIndex: number }): void {
     const percent = requireNumberInRange('percent', traffic.percent, 0, 100);
-    this._stageIndex = requireInteger('stageIndex', traffic.stageIndex, 0);
+    const stageIndex = requireInteger('stageIndex', traffic.stageIndex, 0);
+    if (percent !== this._percent || stageIndex !== this._stageIndex) this._units.reset();
+    this._stageIndex = stageIndex;
     this._percent = percent;
+  }
+
+  /**
+   * Units split by hash or at random since the traffic last changed: distinct keys (sampled 1 in 8) or
+   * keyless requests, per arm. Overrides, cohort exclusions and rollbacks are not counted, so the
+   * canary share of these units should match the traffic percent (the sample-ratio-mismatch check).
+   */
+  get exposure(): ExposureCounts {
+    return { canaryUnits: this._units.canaryUnits, totalUnits: this._units.totalUnits };
+  }
+
+  /** Forgets the exposure counts (a restarted rollout starts its evidence afresh). */
+  resetExposure(): void {
+    this._units.reset();
   }
 
   /**
@@ -157,7 +175,8 @@ export class CanaryRouter {
    */
   route(key?: string, attributes?: RouteAttributes): Assignment {
     const stickyKey = this._stickyKey(key);
-    const bucket = stickyKey === undefined ? null : this._bucketer.bucketOf(stickyKey);
+    const hash = stickyKey === undefined ? 0 : this._bucketer.hashOf(stickyKey);
+    const bucket = stickyKey === undefined ? null : this._bucketer.bucketOfHash(hash);
     if (this._rolledBack) return this._assign('stable', bucket, 'rolled_back');
     if (!this._overrides.isEmpty) {
       const forced = this._overrides.roleFor(stickyKey, attributes);
@@ -172,11 +191,13 @@ export class CanaryRouter {
     }
     if (bucket === null) {
       this._keyless++;
-      const canary = this._random() * BUCKET_COUNT < this._percent * 100;
-      return this._assign(canary ? 'canary' : 'stable', null, 'random');
+      const role = this._random() * BUCKET_COUNT < this._percent * 100 ? 'canary' : 'stable';
+      this._units.observeRequest(role);
+      return this._assign(role, null, 'random');
     }
-    const canary = this._bucketer.isCanaryBucket(bucket, this._percent);
-    return this._assign(canary ? 'canary' : 'stable', bucket, 'split');
+    const role = this._bucketer.isCanaryBucket(bucket, this._percent) ? 'canary' : 'stable';
+    this._units.observeKey(hash, role);
+    return this._assign(role, bucket, 'split');
   }
 
   private _stickyKey(key: unknown): string | undefined {

@@ -20,7 +20,7 @@ interface ExampleRun {
 /** Runs the example with the parent's environment minus every `OTEL_*` variable, plus `extraEnv`. */
 function runExample(extraEnv: Record<string, string> = {}): Promise<ExampleRun> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
-  const child = spawn(NODE, ['--conditions=source', 'examples/basic.ts'], { cwd: ROOT, env: { ...env, ...extraEnv } });
+  const child = spawn(NODE, ['--conditions=agent-canary-source', 'examples/basic.ts'], { cwd: ROOT, env: { ...env, ...extraEnv } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
