@@ -276,6 +276,6 @@ printJson({
       versionMetricsKb: kb(metricsMemory.after1M - metricsMemory.after100k),
       agentCanaryKbPerVersion: kb(canaryMemory.after1M - canaryMemory.after100k),
     },
-    routedDistinctKeysKbPerCanary: { keys: DISTINCT_KEYS, kb: kb(routedKeys), note: 'sample-ratio-mismatch unit set (at most 10 k keys per stage), on top of the figures above' },
+    routedDistinctKeysKbPerCanary: { keys: DISTINCT_KEYS, kb: kb(routedKeys), note: 'sample-ratio-mismatch unit set (1 key in 8, at most 4 096 per stage), on top of the figures above' },
   },
 });

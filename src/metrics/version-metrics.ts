@@ -5,7 +5,7 @@ import { DEFAULT_SIGNIFICANT_DIGITS, isRecordableLatency, LatencyHistogram } fro
 import type { Outcome } from './outcome.ts';
 import { RunningCounters } from './running-counters.ts';
 import type { LatencySummary, ToolStats, VersionStats } from './version-stats.ts';
-import { DEFAULT_WINDOW_MS, DEFAULT_WINDOW_SLOTS, WindowedHistogram } from './windowed-histogram.ts';
+import { DEFAULT_WINDOW_MS, DEFAULT_WINDOW_SLOTS, WindowedHistogram, type WindowSlot } from './windowed-histogram.ts';
 
 /** Options of {@link VersionMetrics}. */
 export interface VersionMetricsOptions {
@@ -78,9 +78,10 @@ export class VersionMetrics {
   private readonly _maxTools: number;
   private readonly _maxScores: number;
   private readonly _significantDigits: number;
-  private readonly _latency: LatencyHistogram;
-  private readonly _counters = new RunningCounters();
+  /** Agent invocations, window and lifetime: each call is written once. */
   private readonly _window: WindowedHistogram;
+  /** Lifetime rejections and clamps that are not invocations (tool calls, unreadable outcomes). */
+  private readonly _otherFlags = new RunningCounters();
   private readonly _tools = new Map<string, ToolEntry>();
   private readonly _scores = new Map<string, ScoreAccumulator>();
   private _warnedScoreOverflow = false;
@@ -91,7 +92,6 @@ export class VersionMetrics {
     this._significantDigits = requireInteger('significantDigits', options.significantDigits ?? DEFAULT_SIGNIFICANT_DIGITS, 1, 5);
     this._maxTools = requireInteger('maxTools', options.maxTools ?? 32, 0, 256);
     this._maxScores = requireInteger('maxScores', options.maxScores ?? 16, 0, 256);
-    this._latency = new LatencyHistogram({ significantDigits: this._significantDigits });
     this._window = new WindowedHistogram({
       clock: options.clock ?? systemClock,
       windowMs: requireNumberInRange('windowMs', options.windowMs ?? DEFAULT_WINDOW_MS, 1, 604_800_000),
@@ -110,7 +110,7 @@ export class VersionMetrics {
       return outcome.tool === undefined ? this._recordInvocation(outcome) : this._recordTool(outcome);
     } catch (error) {
       // Only a hostile object (e.g. a throwing getter) gets here; the statistics stay consistent.
-      this._counters.countRejected();
+      this._otherFlags.countRejected();
       diag.warn(`agent-canary: rejected an unreadable outcome for version ${this.version}`, error);
       return false;
     }
@@ -120,7 +120,9 @@ export class VersionMetrics {
   snapshot(): VersionStats {
     const tools: Record<string, ToolStats> = {};
     for (const [tool, entry] of this._tools) tools[tool] = toolStats(tool, entry);
-    return versionStats(this.version, this._counters, this._latency.summary(), tools);
+    const counters = this._window.lifetimeCounters();
+    counters.addFrom(this._otherFlags);
+    return versionStats(this.version, counters, this._window.lifetimeSummary(), tools);
   }
 
   /** Statistics of the recent window (agent invocations only; `tools` is always empty). */
@@ -134,7 +136,7 @@ export class VersionMetrics {
    * @throws CanaryConfigError when `p` is not in 0..100.
    */
   percentileMs(p: number, options: PercentileOptions = {}): number | null {
-    return options.window === true ? this._window.percentileMs(p) : this._latency.percentileMs(p);
+    return options.window === true ? this._window.percentileMs(p) : this._window.lifetimePercentileMs(p);
   }
 
   /** Lifetime count, mean and variance of the score `name`, or `null` if it was never recorded. */
@@ -146,8 +148,7 @@ export class VersionMetrics {
 
   /** Forgets every sample (lifetime, window, tools, scores). Lifetime and window histograms are reused; tool entries are dropped. */
   reset(): void {
-    this._latency.reset();
-    this._counters.reset();
+    this._otherFlags.reset();
     this._window.reset();
     this._tools.clear();
     this._scores.clear();
@@ -161,11 +162,10 @@ export class VersionMetrics {
     const outputTokens = usageValue(outcome.outputTokens);
     const costUsd = usageValue(outcome.costUsd);
     const scoreEntries = scores === undefined ? [] : readScores(scores);
-    if (typeof success !== 'boolean') return this._rejectInvocation();
-    const result = this._latency.record(latencyMs);
-    if (result === 'rejected') return this._rejectInvocation();
     const slot = this._window.current();
-    slot.histogram.record(latencyMs);
+    if (typeof success !== 'boolean') return this._rejectInvocation(slot);
+    const result = slot.histogram.record(latencyMs);
+    if (result === 'rejected') return this._rejectInvocation(slot);
     const scoresValid = scoreEntries !== null && this._recordScores(scoreEntries);
     const tally = {
       success,
@@ -175,7 +175,6 @@ export class VersionMetrics {
       outputTokens: Math.max(outputTokens, 0),
       costUsd: Math.max(costUsd, 0),
     };
-    this._counters.add(tally);
     slot.counters.add(tally);
     return true;
   }
@@ -185,24 +184,23 @@ export class VersionMetrics {
     const { latencyMs } = outcome;
     if (typeof tool !== 'string' || tool.length === 0 || typeof success !== 'boolean' || !isRecordableLatency(latencyMs)) {
       // Tool calls are not invocations, so a bad one counts in the lifetime totals only.
-      this._counters.countRejected();
+      this._otherFlags.countRejected();
       return false;
     }
     const entry = this._toolEntry(tool);
     const result = entry.histogram.record(latencyMs);
     if (result === 'rejected') {
-      this._counters.countRejected();
+      this._otherFlags.countRejected();
       return false;
     }
     const clamped = result === 'clamped';
     entry.counters.add({ success, clamped, flagged: false, inputTokens: 0, outputTokens: 0, costUsd: 0 });
-    if (clamped) this._counters.countClamped();
+    if (clamped) this._otherFlags.countClamped();
     return true;
   }
 
-  private _rejectInvocation(): false {
-    this._counters.countRejected();
-    this._window.current().counters.countRejected();
+  private _rejectInvocation(slot: WindowSlot): false {
+    slot.counters.countRejected();
     return false;
   }
 

@@ -56,13 +56,16 @@ let nextWindowId = 1;
  * than closed over, which would trigger a V8 inlining trap in percentile loops.
  */
 const scratchByDigits = new Map<number, Scratch>();
+/** The same, for lifetime merges (kept apart so window and lifetime reads do not evict each other). */
+const lifetimeScratchByDigits = new Map<number, Scratch>();
 
 /**
  * Latencies and call counters of the last `windowMs`, kept as a ring of `slots` fixed-size
- * sub-windows keyed by clock time. No timers: a slot that fell out of the window is emptied when
- * time reaches it again, and reads skip it. A sample leaves the window between
- * `windowMs - windowMs / slots` and `windowMs` after it was recorded. Memory is fixed at
- * construction (`slots` histograms).
+ * sub-windows keyed by clock time, and of the whole lifetime. No timers: a slot that fell out of the
+ * window is folded into the lifetime totals and emptied when time reaches it again, and window reads
+ * skip it. A sample leaves the window between `windowMs - windowMs / slots` and `windowMs` after it
+ * was recorded. Each call is written once (into its slot), and the lifetime is derived on read, so a
+ * record costs one histogram write. Memory is fixed at construction (`slots + 1` histograms).
  */
 export class WindowedHistogram {
   /** Window length in ms. */
@@ -74,11 +77,14 @@ export class WindowedHistogram {
   private readonly _clock: Clock;
   private readonly _slotMs: number;
   private readonly _ring: Slot[];
+  /** Everything recorded in slots that have since been reused. */
+  private readonly _retired: Slot;
   /** Latest sub-window seen, so a clock that steps back never revives expired slots. */
   private _latestEpoch = Number.NEGATIVE_INFINITY;
   /** Data changed (or may have) since this window last filled the shared scratch. */
   private _dirty = true;
   private _mergedEpoch = Number.NEGATIVE_INFINITY;
+  private _lifetimeDirty = true;
   private readonly _id = nextWindowId++;
 
   /** @throws CanaryConfigError on an invalid option, naming it. */
@@ -91,6 +97,7 @@ export class WindowedHistogram {
     this._clock = clock;
     this._slotMs = this.windowMs / this.slots;
     this._ring = Array.from({ length: this.slots }, () => new Slot(this.significantDigits));
+    this._retired = new Slot(this.significantDigits);
   }
 
   /**
@@ -100,13 +107,33 @@ export class WindowedHistogram {
   current(): WindowSlot {
     const epoch = this._epochNow();
     const slot = this._ring[ringIndex(epoch, this.slots)] as Slot;
-    if (slot.epoch !== epoch) {
-      slot.histogram.reset();
-      slot.counters.reset();
-      slot.epoch = epoch;
-    }
+    if (slot.epoch !== epoch) this._recycle(slot, epoch);
     this._dirty = true;
+    this._lifetimeDirty = true;
     return slot;
+  }
+
+  /** Number of latencies recorded since construction or `reset`. */
+  get lifetimeCount(): number {
+    return this._lifetime().count;
+  }
+
+  /** The `p`-th percentile (0..100) of every latency recorded, in ms; `null` when none. */
+  lifetimePercentileMs(p: number): number | null {
+    return this._lifetime().percentileMs(p);
+  }
+
+  /** p50/p95/p99/max of every latency recorded, in ms; `null` when none. */
+  lifetimeSummary(): LatencySummary | null {
+    return this._lifetime().summary();
+  }
+
+  /** A fresh sum of every counter recorded (retired and current slots). */
+  lifetimeCounters(): RunningCounters {
+    const sum = new RunningCounters();
+    sum.addFrom(this._retired.counters);
+    for (const slot of this._ring) sum.addFrom(slot.counters);
+    return sum;
   }
 
   /** Number of latencies in the window. */
@@ -139,12 +166,35 @@ export class WindowedHistogram {
 
   /** Empties every slot. */
   reset(): void {
-    for (const slot of this._ring) {
+    for (const slot of [...this._ring, this._retired]) {
       slot.histogram.reset();
       slot.counters.reset();
       slot.epoch = Number.NEGATIVE_INFINITY;
     }
     this._dirty = true;
+    this._lifetimeDirty = true;
+  }
+
+  private _recycle(slot: Slot, epoch: number): void {
+    if (slot.epoch !== Number.NEGATIVE_INFINITY) {
+      this._retired.histogram.addFrom(slot.histogram);
+      this._retired.counters.addFrom(slot.counters);
+      slot.histogram.reset();
+      slot.counters.reset();
+    }
+    slot.epoch = epoch;
+  }
+
+  /** Retired and current slots merged into the shared lifetime scratch; reused while nothing changed. */
+  private _lifetime(): LatencyHistogram {
+    const scratch = scratchFor(lifetimeScratchByDigits, this.significantDigits);
+    if (scratch.ownerId === this._id && !this._lifetimeDirty) return scratch.histogram;
+    scratch.histogram.reset();
+    scratch.histogram.addFrom(this._retired.histogram);
+    for (const slot of this._ring) scratch.histogram.addFrom(slot.histogram);
+    scratch.ownerId = this._id;
+    this._lifetimeDirty = false;
+    return scratch.histogram;
   }
 
   private _epochNow(): number {
@@ -157,7 +207,7 @@ export class WindowedHistogram {
   /** The live slots merged into the shared scratch; reused while nothing changed. */
   private _merged(): LatencyHistogram {
     const epoch = this._epochNow();
-    const scratch = scratchFor(this.significantDigits);
+    const scratch = scratchFor(scratchByDigits, this.significantDigits);
     if (scratch.ownerId === this._id && !this._dirty && this._mergedEpoch === epoch) return scratch.histogram;
     scratch.histogram.reset();
     for (const slot of this._ring) {
@@ -170,11 +220,11 @@ export class WindowedHistogram {
   }
 }
 
-function scratchFor(significantDigits: number): Scratch {
-  let scratch = scratchByDigits.get(significantDigits);
+function scratchFor(scratches: Map<number, Scratch>, significantDigits: number): Scratch {
+  let scratch = scratches.get(significantDigits);
   if (scratch === undefined) {
     scratch = { histogram: new LatencyHistogram({ significantDigits }), ownerId: 0 };
-    scratchByDigits.set(significantDigits, scratch);
+    scratches.set(significantDigits, scratch);
   }
   return scratch;
 }

@@ -1,7 +1,7 @@
 import type { Role } from './assignment.ts';
 
-/** Distinct sampled keys remembered per stage; beyond this the check runs on the first ones seen. */
-const MAX_TRACKED_UNITS = 10_000;
+/** Distinct sampled keys remembered per stage (~32 000 keys); beyond this the check runs on the first ones seen. */
+const MAX_TRACKED_UNITS = 4_096;
 
 /** One key in 8 is tracked (by the low bits of its hash, independent of its bucket). */
 const UNIT_SAMPLE_MASK = 7;
@@ -25,8 +25,11 @@ export class ExposureUnits implements ExposureCounts {
 
   /** Counts a split-routed key by its 32-bit hash. */
   observeKey(hash: number, role: Role): void {
-    if ((hash & UNIT_SAMPLE_MASK) !== 0 || this._seen.size >= MAX_TRACKED_UNITS || this._seen.has(hash)) return;
-    this._seen.add(hash);
+    if ((hash & UNIT_SAMPLE_MASK) !== 0 || this._seen.size >= MAX_TRACKED_UNITS) return;
+    // The sampled low bits are zero, so dropping them keeps the id unique and small enough to be a Smi.
+    const id = hash >>> 3;
+    if (this._seen.has(id)) return;
+    this._seen.add(id);
     this._count(role);
   }
 
