@@ -1,4 +1,4 @@
-import { context, createContextKey, propagation, type Baggage, type Context } from '@opentelemetry/api';
+import { context, createContextKey, propagation, type Baggage, type BaggageEntry, type Context } from '@opentelemetry/api';
 import type { Assignment, Role } from '../routing/assignment.ts';
 import {
   ATTR_CANARY_ROLE,
@@ -24,12 +24,16 @@ const _fromBaggageCache = new WeakMap<Baggage, Assignment | null>();
  * canary entries). The sticky key is never carried: an `Assignment` does not hold it.
  */
 export function withAssignment(ctx: Context, assignment: Assignment): Context {
-  const baggage = (propagation.getBaggage(ctx) ?? propagation.createBaggage())
-    .setEntry(ATTR_CANARY_ROLLOUT_ID, { value: assignment.rolloutId })
-    .setEntry(ATTR_CANARY_VERSION, { value: assignment.version })
-    .setEntry(ATTR_CANARY_ROLE, { value: assignment.role })
-    .setEntry(ATTR_CANARY_STAGE, { value: String(assignment.stage) })
-    .setEntry(ATTR_CANARY_TRAFFIC_PERCENT, { value: String(assignment.trafficPercent) });
+  const entries: Record<string, BaggageEntry> = {
+    [ATTR_CANARY_ROLLOUT_ID]: { value: assignment.rolloutId },
+    [ATTR_CANARY_VERSION]: { value: assignment.version },
+    [ATTR_CANARY_ROLE]: { value: assignment.role },
+    [ATTR_CANARY_STAGE]: { value: String(assignment.stage) },
+    [ATTR_CANARY_TRAFFIC_PERCENT]: { value: String(assignment.trafficPercent) },
+  };
+  const existing = propagation.getBaggage(ctx);
+  // One baggage object per call: each setEntry would copy the whole entry map again.
+  const baggage = propagation.createBaggage(existing === undefined ? entries : { ...Object.fromEntries(existing.getAllEntries()), ...entries });
   return propagation.setBaggage(ctx, baggage).setValue(ASSIGNMENT_KEY, assignment);
 }
 
