@@ -17,7 +17,7 @@ export interface SpanRunObserver {
  * Runs `fn(span)` with `ctx` active and ends `span` when the work is over:
  * - sync result: ends now; a sync throw is recorded and rethrown;
  * - promise-like: ends when it settles; a rejection is recorded and the returned promise rejects with
- *   the same error object;
+ *   the same error object; a promise of an async iterable is treated as that stream (below);
  * - async iterable (streamed output, e.g. an async generator): returns an async iterator over the same
  *   items, pulled with `ctx` active, that keeps the span open until the stream ends, throws or is
  *   returned early (`break`), and sets `gen_ai.response.time_to_first_chunk` (seconds) at the first
@@ -36,7 +36,7 @@ export function runInSpan<T>(span: Span, ctx: Context, fn: (span: Span) => T, ob
     finishSpan(span, observer, true, error);
     throw error;
   }
-  if (isPromiseLike(result)) return endWhenSettled(result, span, observer) as SpanResult<T>;
+  if (isPromiseLike(result)) return endWhenSettled(result, span, ctx, observer) as SpanResult<T>;
   if (isWrappableStream(result)) return new SpanStream(result, span, ctx, observer) as SpanResult<T>;
   finishSpan(span, observer, false, undefined);
   return result as SpanResult<T>;
@@ -55,7 +55,8 @@ export function errorTypeOf(error: unknown): string {
   return typeof name === 'string' && name !== '' ? name : ERROR_TYPE_VALUE_OTHER;
 }
 
-async function endWhenSettled<U>(promise: PromiseLike<U>, span: Span, observer: SpanRunObserver | undefined): Promise<U> {
+/** Ends the span when the promise settles, or, when it resolves to a stream, when that stream ends. */
+async function endWhenSettled<U>(promise: PromiseLike<U>, span: Span, ctx: Context, observer: SpanRunObserver | undefined): Promise<U> {
   let value: U;
   try {
     value = await promise;
@@ -63,6 +64,7 @@ async function endWhenSettled<U>(promise: PromiseLike<U>, span: Span, observer: 
     finishSpan(span, observer, true, error);
     throw error;
   }
+  if (isWrappableStream(value)) return new SpanStream(value, span, ctx, observer) as U;
   finishSpan(span, observer, false, undefined);
   return value;
 }

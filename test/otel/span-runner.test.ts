@@ -128,6 +128,16 @@ describe('runInSpan: streams', () => {
     expect(ended.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('treats a promise of a stream (an async function returning a stream) as that stream', async () => {
+    const { tracing, span, ctx } = start();
+    const stream = await runInSpan(span, ctx, async () => chunks(['x', 'y'], 2));
+    expect(tracing.exporter.getFinishedSpans()).toHaveLength(0);
+    const received: string[] = [];
+    for await (const chunk of stream) received.push(chunk);
+    expect(received).toEqual(['x', 'y']);
+    expect(tracing.span('work').attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
+  });
+
   it('ends the span when the consumer breaks early, and closes the source', async () => {
     const { tracing, span, ctx } = start();
     let closed = false;
