@@ -1,8 +1,8 @@
 // Prints the plain CI summary line "N passed, N failed[, N skipped]" from vitest's JSON report.
-// Typecheck and lint failures count as one failed check each. Exit code 1 when anything failed.
+// Typecheck, lint and build failures count as one failed check each. Exit code 1 when anything failed.
 import { readFileSync } from 'node:fs';
 
-const [file, typecheckOk = '1', lintOk = '1'] = process.argv.slice(2);
+const [file, typecheckOk = '1', lintOk = '1', buildOk = '1'] = process.argv.slice(2);
 let passed = 0;
 let failed;
 let skipped = 0;
@@ -17,5 +17,6 @@ try {
 }
 if (typecheckOk !== '1') failed++;
 if (lintOk !== '1') failed++;
+if (buildOk !== '1') failed++;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
