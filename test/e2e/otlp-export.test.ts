@@ -2,7 +2,7 @@
  * End to end through the real NodeSDK: startCanaryTelemetry → OTLP/HTTP → an in-process receiver, once
  * with JSON and once with protobuf. What the receiver decodes is what Jaeger and Grafana would ingest.
  */
-import { context, logs, metrics, propagation, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCanary } from '../../src/canary.ts';
 import { withTool } from '../../src/otel/with-tool.ts';
@@ -14,6 +14,7 @@ import { Rollout } from '../../src/rollout/rollout.ts';
 import { Stage } from '../../src/rollout/stage.ts';
 import { startCanaryTelemetry, type CanaryTelemetry, type OtlpHttpProtocol } from '../../src/setup/index.ts';
 import { OtlpReceiver, type ReceivedMetricPoint, type ReceivedSpan } from '../support/otlp-receiver.ts';
+import { resetOtelGlobals } from '../support/otel-globals.ts';
 
 const SERVICE = 'support-agent-e2e';
 const STABLE = 'agent-v1.0.0';
@@ -80,14 +81,6 @@ function count(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-function resetGlobals(): void {
-  trace.disable();
-  metrics.disable();
-  logs.disable();
-  propagation.disable();
-  context.disable();
-}
-
 function only<T>(items: readonly T[], what: string): T {
   expect(items, what).toHaveLength(1);
   return items[0] as T;
@@ -104,7 +97,7 @@ describe.each<OtlpHttpProtocol>(['http/json', 'http/protobuf'])('OTLP export ove
   afterAll(async () => {
     await s?.telemetry.shutdown();
     await s?.receiver.close();
-    resetGlobals();
+    resetOtelGlobals();
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];

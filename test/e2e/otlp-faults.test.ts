@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { context, logs, metrics, propagation, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCanary } from '../../src/canary.ts';
 import { withTool } from '../../src/otel/with-tool.ts';
@@ -14,6 +14,7 @@ import { Rollout } from '../../src/rollout/rollout.ts';
 import { Stage } from '../../src/rollout/stage.ts';
 import { startCanaryTelemetry } from '../../src/setup/index.ts';
 import { OtlpReceiver } from '../support/otlp-receiver.ts';
+import { resetOtelGlobals } from '../support/otel-globals.ts';
 
 const CALLS = 5_000;
 /**
@@ -68,14 +69,6 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function resetGlobals(): void {
-  trace.disable();
-  metrics.disable();
-  logs.disable();
-  propagation.disable();
-  context.disable();
-}
-
 describe('a collector that is down or slow', () => {
   const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
   let baselineGrowth = 0;
@@ -90,7 +83,7 @@ describe('a collector that is down or slow', () => {
   });
 
   afterEach(() => {
-    resetGlobals();
+    resetOtelGlobals();
     for (const key of ENV_KEYS) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];

@@ -2,7 +2,8 @@
 // CanaryRouter. Python percents 0.0..1.0 are 0..100 here; `bucketing: 'agent-canary-md5'`
 // reproduces its unsalted MD5 buckets exactly.
 import { describe, expect, it } from 'vitest';
-import { CanaryConfigError, CanaryRouter, type CanaryRouterOptions } from '../../src/index.ts';
+import { CanaryRouter, type CanaryRouterOptions } from '../../src/index.ts';
+import { configError } from '../support/config-error.ts';
 
 function pythonRouter(percent: number, options: Partial<CanaryRouterOptions> = {}): CanaryRouter {
   return new CanaryRouter({ rolloutId: 'python-parity', stable: 'stable', canary: 'canary', bucketing: 'agent-canary-md5', percent, ...options });
@@ -12,16 +13,6 @@ function canaryCount(router: CanaryRouter, keys: number, prefix = 'user-'): numb
   let count = 0;
   for (let i = 0; i < keys; i++) if (router.route(`${prefix}${i}`).role === 'canary') count++;
   return count;
-}
-
-function configErrorField(construct: () => unknown): string | undefined {
-  try {
-    construct();
-  } catch (error) {
-    if (error instanceof CanaryConfigError) return error.field;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('python parity: test_decision.py', () => {
@@ -44,15 +35,15 @@ describe('python parity: test_decision.py', () => {
   });
 
   it('test_invalid_percent_rejected (-0.1 and 1.5 in Python are -10 and 150 here)', () => {
-    expect(configErrorField(() => pythonRouter(-10))).toBe('percent');
-    expect(configErrorField(() => pythonRouter(150))).toBe('percent');
+    expect(configError(() => pythonRouter(-10)).field).toBe('percent');
+    expect(configError(() => pythonRouter(150)).field).toBe('percent');
   });
 
   it('test_update_percent (update_percent is setTraffic; a rejected update changes nothing)', () => {
     const router = pythonRouter(0);
     router.setTraffic({ percent: 50, stageIndex: 0 });
     expect(router.trafficPercent).toBe(50);
-    expect(configErrorField(() => router.setTraffic({ percent: 200, stageIndex: 0 }))).toBe('percent');
+    expect(configError(() => router.setTraffic({ percent: 200, stageIndex: 0 })).field).toBe('percent');
     expect(router.trafficPercent).toBe(50);
   });
 

@@ -5,8 +5,9 @@
 // 0.0..1.0 are 0..100 here; seconds are milliseconds.
 import { describe, expect, it } from 'vitest';
 import {
-  AgentCanary, CanaryConfigError, CanaryStateError, ManualClock, Rollout, Stage, type Decision, type StageOptions,
+  AgentCanary, CanaryStateError, ManualClock, Rollout, Stage, type Decision, type StageOptions,
 } from '../../src/index.ts';
+import { configError } from '../support/config-error.ts';
 
 const STABLE = 'v1.0.0';
 const CANARY = 'v1.1.0';
@@ -27,16 +28,6 @@ function populate(canary: AgentCanary, total: number, successRate = 1, latencyMs
 
 function holdingGates(decision: Decision): string[] {
   return decision.gates.filter((g) => g.effect === 'hold').map((g) => g.gate);
-}
-
-function configErrorField(construct: () => unknown): string | undefined {
-  try {
-    construct();
-  } catch (error) {
-    if (error instanceof CanaryConfigError) return error.field;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('python parity: test_rollout.py', () => {
@@ -119,7 +110,7 @@ describe('python parity: test_rollout.py', () => {
   });
 
   it('test_invalid_stages_rejected (no stages; decreasing percents)', () => {
-    expect(configErrorField(() => new Rollout({ stages: [] }))).toBe('rollout.stages');
-    expect(configErrorField(() => new Rollout({ stages: [{ percent: 50 }, { percent: 10 }] }))).toBe('rollout.stages[1].percent');
+    expect(configError(() => new Rollout({ stages: [] })).field).toBe('rollout.stages');
+    expect(configError(() => new Rollout({ stages: [{ percent: 50 }, { percent: 10 }] })).field).toBe('rollout.stages[1].percent');
   });
 });
