@@ -1,15 +1,13 @@
 import { diag, SpanStatusCode, type Attributes, type Context, type HrTime, type MeterProvider } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { CanaryConfigError } from '../errors.ts';
-import type { Assignment } from '../routing/assignment.ts';
+import { stampAssignment } from './assignment-attributes.ts';
 import { assignmentFrom } from './assignment-context.ts';
 import { CallMetrics } from './call-metrics.ts';
 import type { InstrumentedCanary } from './instrumented-canary.ts';
 import {
   ATTR_CANARY_ROLE,
   ATTR_CANARY_ROLLOUT_ID,
-  ATTR_CANARY_STAGE,
-  ATTR_CANARY_TRAFFIC_PERCENT,
   ATTR_CANARY_VERSION,
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_AGENT_NAME,
@@ -149,18 +147,6 @@ function isInstrumentedCanary(value: unknown): value is InstrumentedCanary {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<InstrumentedCanary>;
   return typeof candidate.rolloutId === 'string' && candidate.rolloutId !== '' && typeof candidate.record === 'function';
-}
-
-/** `onStart` runs after the caller's creation attributes are set: fill blanks only. */
-function stampAssignment(span: SdkSpan, assignment: Assignment): void {
-  const attributes = span.attributes;
-  if (attributes[ATTR_CANARY_ROLLOUT_ID] === undefined) span.setAttribute(ATTR_CANARY_ROLLOUT_ID, assignment.rolloutId);
-  if (attributes[ATTR_CANARY_VERSION] === undefined) span.setAttribute(ATTR_CANARY_VERSION, assignment.version);
-  if (attributes[ATTR_CANARY_ROLE] === undefined) span.setAttribute(ATTR_CANARY_ROLE, assignment.role);
-  if (attributes[ATTR_CANARY_STAGE] === undefined) span.setAttribute(ATTR_CANARY_STAGE, assignment.stage);
-  if (attributes[ATTR_CANARY_TRAFFIC_PERCENT] === undefined) {
-    span.setAttribute(ATTR_CANARY_TRAFFIC_PERCENT, assignment.trafficPercent);
-  }
 }
 
 function durationMs(duration: HrTime): number {
