@@ -11,7 +11,7 @@ import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporte
 import { AgentCanary, CanarySpanProcessor, Rollout, Stage, withAgent, withTool, type Assignment } from '../src/index.ts';
 
 const MODES = ['a', 'c0', 'c'] as const;
-const PROCESSES_PER_MODE = 3;
+const PROCESSES_PER_MODE = 5;
 const INVOCATIONS = 40_000;
 const SPANS_PER_INVOCATION = 5;
 

@@ -81,7 +81,7 @@ const pipelines = {
   control: pipeline("a': same as a (noise control)", undefined),
   b: pipeline('b: + empty processor', new NoopSpanProcessor()),
   stampOnly: pipeline('c0: + CanarySpanProcessor, stamping only (no canary registered, nothing recorded)', new CanarySpanProcessor({ canaries: [] })),
-  c: pipeline('c: + CanarySpanProcessor', new CanarySpanProcessor({ canaries: [canaryC] })),
+  c: pipeline('c: + CanarySpanProcessor (no metrics SDK: per-call metrics skipped)', new CanarySpanProcessor({ canaries: [canaryC] })),
   d: pipeline('d: c with an aggregating MeterProvider', new CanarySpanProcessor({ canaries: [canaryD], meterProvider: aggregatingMeterProvider() })),
 };
 const keys = Array.from({ length: 10_000 }, (_, i) => `tenant-42:user-${String(i).padStart(6, '0')}`);

@@ -1,4 +1,4 @@
-import { metrics, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
+import { createNoopMeter, metrics, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
 import {
   ATTR_CANARY_ROLE,
   ATTR_CANARY_ROLLOUT_ID,
@@ -46,6 +46,9 @@ interface Instruments {
   readonly tokens: Counter;
 }
 
+/** What the API's no-op meter hands out: instruments from a provider that records nothing. */
+const NOOP_HISTOGRAM = createNoopMeter().createHistogram('agent-canary.noop-probe');
+
 /** Bound on cached attribute sets; beyond it the cache restarts (the SDK bounds series on its side). */
 const MAX_CACHED_SETS = 1024;
 const SUCCESS_KEY = '';
@@ -72,6 +75,15 @@ export class CallMetrics {
 
   constructor(options: CallMetricsOptions = {}) {
     this._meterProvider = options.meterProvider;
+  }
+
+  /**
+   * False while the meter provider is the API's no-op one (no metrics SDK registered): records would
+   * be discarded, so callers skip building their attributes. Re-checked on every read, as a global
+   * provider can be registered at any time.
+   */
+  get enabled(): boolean {
+    return this._bind().agentDuration !== NOOP_HISTOGRAM;
   }
 
   /**

@@ -111,6 +111,7 @@ export class CanarySpanProcessor implements SpanProcessor {
     const inputTokens = numberOrUndefined(attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS]);
     const outputTokens = numberOrUndefined(attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]);
     canary.record(version, { success: !failed, latencyMs, inputTokens, outputTokens });
+    if (!this._metrics.enabled) return;
     const set = this._metrics.attributesFor('agent', canary.rolloutId, version, roleOf(canary, attributes, version),
       stringOr(attributes[ATTR_GEN_AI_AGENT_NAME], ''), failed ? errorTypeOf(attributes) : undefined);
     this._metrics.recordAgent(set, latencyMs / 1000, inputTokens, outputTokens);
@@ -122,6 +123,7 @@ export class CanarySpanProcessor implements SpanProcessor {
     const latencyMs = durationMs(span.duration);
     const tool = stringOr(attributes[ATTR_GEN_AI_TOOL_NAME], ERROR_TYPE_VALUE_OTHER);
     canary.record(version, { success: !failed, latencyMs, tool });
+    if (!this._metrics.enabled) return;
     const set = this._metrics.attributesFor('tool', canary.rolloutId, version, roleOf(canary, attributes, version),
       tool, failed ? errorTypeOf(attributes) : undefined);
     this._metrics.recordTool(set, latencyMs / 1000);

@@ -66,4 +66,14 @@ describe('CallMetrics', () => {
     callMetrics.recordAgent(set, 0.3, undefined, undefined);
     expect((await reader.points('canary.invocations.total'))[0]?.value).toBe(2);
   });
+
+  it('is disabled exactly while the global meter provider is the API\'s no-op one', () => {
+    const callMetrics = new CallMetrics();
+    expect(callMetrics.enabled).toBe(false);
+    metrics.setGlobalMeterProvider(new MetricsReader().provider);
+    expect(callMetrics.enabled).toBe(true);
+    metrics.disable();
+    expect(callMetrics.enabled).toBe(false);
+    expect(new CallMetrics({ meterProvider: new MetricsReader().provider }).enabled).toBe(true);
+  });
 });
