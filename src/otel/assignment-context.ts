@@ -10,6 +10,22 @@ import {
 
 const ASSIGNMENT_KEY = createContextKey('agent-canary.assignment');
 
+/** Bound on the rollouts in `_canaryBaggage` (each holds at most two baggage objects). */
+const MAX_CACHED_ROLLOUTS = 256;
+
+/** The baggage last built for one role of a rollout, with the assignment it describes. */
+interface CachedBaggage {
+  readonly assignment: Assignment;
+  readonly baggage: Baggage;
+}
+
+/**
+ * Baggage holding only our entries, by rollout id and role. Building one costs more than the span it
+ * travels with, while a rollout has just two contents per stage (stable and canary); baggage objects
+ * are immutable, so requests share them safely.
+ */
+const _canaryBaggage = new Map<string, { stable?: CachedBaggage; canary?: CachedBaggage }>();
+
 /**
  * Baggage objects are immutable and shared by every context of a request, so one parse per baggage
  * object serves all the spans a downstream service starts for that request. `null` caches "no
@@ -24,17 +40,43 @@ const _fromBaggageCache = new WeakMap<Baggage, Assignment | null>();
  * canary entries). The sticky key is never carried: an `Assignment` does not hold it.
  */
 export function withAssignment(ctx: Context, assignment: Assignment): Context {
-  const entries: Record<string, BaggageEntry> = {
+  const existing = propagation.getBaggage(ctx);
+  const baggage = existing === undefined ? canaryBaggage(assignment) : mergedBaggage(existing, assignment);
+  return propagation.setBaggage(ctx, baggage).setValue(ASSIGNMENT_KEY, assignment);
+}
+
+function canaryBaggage(assignment: Assignment): Baggage {
+  let byRole = _canaryBaggage.get(assignment.rolloutId);
+  if (byRole === undefined) {
+    if (_canaryBaggage.size >= MAX_CACHED_ROLLOUTS) _canaryBaggage.clear();
+    byRole = {};
+    _canaryBaggage.set(assignment.rolloutId, byRole);
+  }
+  const slot = assignment.role === 'canary' ? 'canary' : 'stable';
+  const cached = byRole[slot];
+  if (cached !== undefined && sameBaggageEntries(cached.assignment, assignment)) return cached.baggage;
+  const baggage = propagation.createBaggage(baggageEntries(assignment));
+  byRole[slot] = { assignment, baggage };
+  return baggage;
+}
+
+function sameBaggageEntries(a: Assignment, b: Assignment): boolean {
+  return a.role === b.role && a.version === b.version && a.stage === b.stage && a.trafficPercent === b.trafficPercent;
+}
+
+/** One baggage object per call: each `setEntry` would copy the whole entry map again. */
+function mergedBaggage(existing: Baggage, assignment: Assignment): Baggage {
+  return propagation.createBaggage({ ...Object.fromEntries(existing.getAllEntries()), ...baggageEntries(assignment) });
+}
+
+function baggageEntries(assignment: Assignment): Record<string, BaggageEntry> {
+  return {
     [ATTR_CANARY_ROLLOUT_ID]: { value: assignment.rolloutId },
     [ATTR_CANARY_VERSION]: { value: assignment.version },
     [ATTR_CANARY_ROLE]: { value: assignment.role },
     [ATTR_CANARY_STAGE]: { value: String(assignment.stage) },
     [ATTR_CANARY_TRAFFIC_PERCENT]: { value: String(assignment.trafficPercent) },
   };
-  const existing = propagation.getBaggage(ctx);
-  // One baggage object per call: each setEntry would copy the whole entry map again.
-  const baggage = propagation.createBaggage(existing === undefined ? entries : { ...Object.fromEntries(existing.getAllEntries()), ...entries });
-  return propagation.setBaggage(ctx, baggage).setValue(ASSIGNMENT_KEY, assignment);
 }
 
 /**

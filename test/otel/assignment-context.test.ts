@@ -43,6 +43,32 @@ describe('withAssignment / assignmentFrom', () => {
     });
   });
 
+  it('shares one baggage object between requests with the same entries, and builds a new one when they change', () => {
+    const canary = halfCanary();
+    const entriesOf = (ctx: ReturnType<typeof withAssignment>) =>
+      Object.fromEntries(propagation.getBaggage(ctx)!.getAllEntries().map(([k, e]) => [k, e.value]));
+    const baggageOf = (ctx: ReturnType<typeof withAssignment>) => propagation.getBaggage(ctx);
+    const first = withAssignment(ROOT_CONTEXT, canary.route('canary-user'));
+    const again = withAssignment(ROOT_CONTEXT, canary.route('canary-user'));
+    const stable = withAssignment(ROOT_CONTEXT, canary.route('stable-user'));
+    expect(baggageOf(again)).toBe(baggageOf(first));
+    expect(baggageOf(stable)).not.toBe(baggageOf(first));
+    expect(entriesOf(stable)['canary.role']).toBe('stable');
+
+    const moved = { ...canary.route('canary-user'), stage: 3, trafficPercent: 75 };
+    expect(entriesOf(withAssignment(ROOT_CONTEXT, moved))).toMatchObject({ 'canary.stage': '3', 'canary.traffic.percent': '75' });
+    expect(entriesOf(first)).toMatchObject({ 'canary.role': 'canary', 'canary.traffic.percent': '50' });
+    expect(entriesOf(withAssignment(ROOT_CONTEXT, canary.route('canary-user')))['canary.traffic.percent']).toBe('50');
+  });
+
+  it('keeps every rollout\'s baggage right past the cache bound', () => {
+    const assignment = halfCanary().route('canary-user');
+    for (let i = 0; i < 600; i++) {
+      const ctx = withAssignment(ROOT_CONTEXT, { ...assignment, rolloutId: `rollout-${i % 300}` });
+      expect(propagation.getBaggage(ctx)!.getEntry('canary.rollout.id')?.value).toBe(`rollout-${i % 300}`);
+    }
+  });
+
   it('round-trips through the W3C baggage header into another process\'s context, without the sticky key', () => {
     const canary = halfCanary();
     const key = 'user-with-a-secret-id-4711';
